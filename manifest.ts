@@ -360,4 +360,149 @@ export default defineKatas([
     ],
   },
   // </bloom-filter>
+  // <token-bucket>
+  {
+    slug: 'token-bucket',
+    title: 'Token bucket rate limiter',
+    track: 'concurrency',
+    difficulty: 2,
+    summary: 'a token bucket on an injected clock, HTTP 429 middleware and a Redis-backed limiter',
+    stages: ['bucket', 'waiting', 'HTTP middleware', 'distributed with Redis'],
+    services: ['redis'],
+    mutants: [
+      {
+        name: 'refill-uncapped',
+        why: 'the refill is not capped at capacity, so an idle bucket banks an unlimited burst',
+        file: 'bucket.ts',
+        find: 'this.#tokens = Math.min(this.#capacity, snap(this.#tokens + (elapsed * this.#rate) / 1000));',
+        replace: 'this.#tokens = snap(this.#tokens + (elapsed * this.#rate) / 1000);',
+      },
+      {
+        name: 'refill-per-millisecond',
+        why: 'elapsed milliseconds times a per-second rate: refills 1000 times too fast',
+        file: 'bucket.ts',
+        find: 'snap(this.#tokens + (elapsed * this.#rate) / 1000)',
+        replace: 'snap(this.#tokens + elapsed * this.#rate)',
+      },
+      {
+        name: 'refused-take-spends',
+        why: 'tryTake spends what is there before finding it is not enough (decrement, then check)',
+        file: 'bucket.ts',
+        find: 'if (this.#tokens < tokens) return false;',
+        replace: 'if (this.#tokens < tokens) {\n      this.#tokens = 0;\n      return false;\n    }',
+      },
+      {
+        name: 'clock-backwards-mints',
+        why: 'the last-refill time follows the clock backwards, so the same time is credited again',
+        file: 'bucket.ts',
+        find: 'this.#last = Math.max(this.#last, t);',
+        replace: 'this.#last = t;',
+      },
+      {
+        name: 'msuntil-over-capacity-finite',
+        why: 'msUntil promises a finite wait for more tokens than the bucket can ever hold',
+        file: 'bucket.ts',
+        find: 'if (tokens > this.#capacity) return Infinity;',
+        replace: '',
+      },
+      {
+        name: 'msuntil-rounded-down',
+        why: 'the wait is rounded down, so a caller who waits exactly that long is refused',
+        file: 'bucket.ts',
+        find: 'return Math.ceil(behind + (missing * 1000) / this.#rate - SNAP);',
+        replace: 'return Math.floor(behind + (missing * 1000) / this.#rate - SNAP);',
+      },
+      {
+        name: 'msuntil-ignores-step-back',
+        why: 'after the clock stepped back, msUntil forgets it must first catch up with the latest reading',
+        file: 'bucket.ts',
+        find: 'const behind = this.#last - t;',
+        replace: 'const behind = 0;',
+      },
+      {
+        name: 'retry-after-rounded-down',
+        why: 'Retry-After rounds the wait down to whole seconds, so an obedient client is refused again',
+        file: 'middleware.ts',
+        find: 'Math.max(1, Math.ceil(d.retryAfterMs / 1000))',
+        replace: 'Math.max(1, Math.floor(d.retryAfterMs / 1000))',
+      },
+      {
+        name: 'reset-is-next-token',
+        why: 'RateLimit-Reset reports the wait for the next token instead of the time until the quota is full',
+        file: 'middleware.ts',
+        find: 'resetMs: bucket.msUntil(this.capacity),',
+        replace: 'resetMs: bucket.msUntil(1),',
+      },
+      {
+        name: 'sweep-drops-refilling',
+        why: 'eviction drops buckets that are merely non-empty, handing their owners a fresh full bucket',
+        file: 'middleware.ts',
+        find: 'if (bucket.msUntil(this.capacity) === 0) {',
+        replace: 'if (bucket.msUntil(1) === 0) {',
+      },
+      {
+        name: 'never-sweeps',
+        why: 'idle buckets are never evicted: one Map entry per client address, forever',
+        file: 'middleware.ts',
+        find: 'this.sweep();',
+        replace: 'void 0;',
+      },
+      {
+        name: 'one-bucket-for-everyone',
+        why: 'the key function is ignored: one heavy client locks everybody out',
+        file: 'middleware.ts',
+        find: 'const keyOf = opts.key ?? remoteAddress;',
+        replace: "const keyOf = (): string => 'everyone';",
+      },
+      {
+        name: 'store-error-swallowed',
+        why: 'a failing store lets the request through silently instead of reporting the error to next(err)',
+        file: 'middleware.ts',
+        find: 'decision.then(respond, next);',
+        replace: 'decision.then(respond, () => next());',
+      },
+      {
+        name: 'lua-refill-uncapped',
+        why: 'the Lua script forgets math.min(capacity, ...), so a shared bucket idles into a huge burst',
+        file: 'redis.ts',
+        find: 'tokens = math.min(capacity, tokens + (now - ts) * rate / 1000)',
+        replace: 'tokens = tokens + (now - ts) * rate / 1000',
+      },
+      {
+        name: 'lua-no-ttl',
+        why: 'bucket keys never expire: every client that ever called stays in Redis',
+        file: 'redis.ts',
+        find: "redis.call('PEXPIRE', KEYS[1], math.max(reset, 1))",
+        replace: '-- no expiry',
+      },
+      {
+        name: 'noscript-not-handled',
+        why: 'EVALSHA without the EVAL fallback works only while the server still has the script cached',
+        file: 'redis.ts',
+        find: "if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;",
+        replace: 'throw err;',
+      },
+      {
+        name: 'redis-non-atomic',
+        why: 'read (HMGET), decide in JavaScript, write (HSET): concurrent requests read the same tokens and all spend them',
+        file: 'redis.ts',
+        find: 'const reply = (await evalTake(redis, key, capacity, rate, want)) as [number, string, number, number];',
+        replace: `const reply = await (async (): Promise<[number, string, number, number]> => {
+    const [sec, micro] = await redis.time();
+    const now = Number(sec) * 1000 + Number(micro) / 1000;
+    const [storedTokens, storedTs] = await redis.hmget(key, 'tokens', 'ts');
+    let tokens = storedTokens === null ? capacity : Number(storedTokens);
+    const ts = storedTs === null ? now : Number(storedTs);
+    if (now > ts) tokens = Math.min(capacity, tokens + ((now - ts) * rate) / 1000);
+    const ok = tokens + 1e-9 >= want ? 1 : 0;
+    if (ok) tokens = Math.max(0, tokens - want);
+    const reset = Math.ceil(((capacity - tokens) * 1000) / rate);
+    await redis.hset(key, 'tokens', String(tokens), 'ts', String(Math.max(now, ts)));
+    await redis.pexpire(key, Math.max(reset, 1));
+    return [ok, String(tokens), ok ? 0 : Math.ceil(((want - tokens) * 1000) / rate), reset];
+  })();`,
+      },
+    ],
+  },
+  // </token-bucket>
 ]);
