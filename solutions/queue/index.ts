@@ -1,0 +1,6 @@
+/** Queues: a ring buffer, a priority queue, an async bounded blocking queue and a shared MPMC queue. */
+export { RingBuffer } from './ring-buffer.ts';
+export { PriorityQueue, type Compare } from './priority-queue.ts';
+export { BoundedBlockingQueue, type WaitOptions } from './blocking-queue.ts';
+export { ClosedError, TimeoutError } from './errors.ts';
+export { SharedQueue } from './shared-queue.ts';
