@@ -1874,4 +1874,72 @@ export default defineKatas([
     ],
   },
   // </consistent-hashing>
+  // <tricolor-gc>
+  {
+    slug: 'tricolor-gc',
+    title: 'Tricolor garbage collection',
+    track: 'concurrency',
+    difficulty: 4,
+    summary: 'incremental tricolor mark-and-sweep over a simulated heap, Dijkstra and Yuasa write barriers, frame-by-frame pictures',
+    stages: ['heap and roots', 'stop-the-world mark and sweep', 'incremental steps and the grey worklist', 'write barrier under interleaved mutation', 'frame-by-frame visualisation'],
+    mutants: [
+      {
+        name: 'dijkstra-barrier-off',
+        why: 'the insertion barrier does nothing: storing a white object into a black one while marking hides it from the marker',
+        file: 'heap.ts',
+        find: "if (this.barrier === 'dijkstra' && target !== null) this.#shade(target, true);",
+        replace: "if (this.barrier === 'dijkstra' && target !== null) void target;",
+      },
+      {
+        name: 'yuasa-shades-new-value',
+        why: 'the deletion barrier shades the pointer being written instead of the one being overwritten (the two barriers mixed up), so cutting the last path to an object loses it',
+        file: 'heap.ts',
+        find: "else if (this.barrier === 'yuasa' && old !== null) this.#shade(old, true);",
+        replace: "else if (this.barrier === 'yuasa' && target !== null) this.#shade(target, true);",
+      },
+      {
+        name: 'alloc-white-while-marking',
+        why: 'objects allocated during marking are white: the marker has passed their parents already, so they are swept while in use',
+        file: 'heap.ts',
+        find: "const color: Color = this.#phase === 'mark' ? 'black' : 'white';",
+        replace: "const color: Color = 'white';",
+      },
+      {
+        name: 'no-root-rescan',
+        why: 'marking ends as soon as the worklist is empty; with an insertion barrier the roots are unbarriered, so an object only a root points to is freed',
+        file: 'heap.ts',
+        find: "if (this.barrier === 'dijkstra') {",
+        replace: 'if (false) {',
+      },
+      {
+        name: 'children-not-shaded',
+        why: 'the marker pops a grey object and blackens it without shading its children, so only the roots survive',
+        file: 'heap.ts',
+        find: 'if (child !== null) this.#shade(child, false);',
+        replace: '',
+      },
+      {
+        name: 'sweep-keeps-black',
+        why: 'the sweeper frees white objects but leaves survivors black, so the next cycle starts with objects it thinks it has already marked',
+        file: 'heap.ts',
+        find: "obj.color = 'white'; // survived",
+        replace: '// survived',
+      },
+      {
+        name: 'shade-not-idempotent',
+        why: 'shading re-queues objects that are already grey, so an object reached by two pointers is scanned twice',
+        file: 'heap.ts',
+        find: "if (obj.color !== 'white') return; // grey",
+        replace: "if (obj.color === 'black') return; // grey",
+      },
+      {
+        name: 'barrier-always-on',
+        why: 'the barrier also shades while idle or sweeping: grey objects outside a cycle, stale entries in the next worklist',
+        file: 'heap.ts',
+        find: "if (this.#phase !== 'mark') return;",
+        replace: '',
+      },
+    ],
+  },
+  // </tricolor-gc>
 ]);
