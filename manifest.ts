@@ -1942,4 +1942,81 @@ export default defineKatas([
     ],
   },
   // </tricolor-gc>
+  // <fair-threads>
+  {
+    slug: 'fair-threads',
+    title: 'Fair work sharing across threads',
+    track: 'concurrency',
+    difficulty: 2,
+    summary: 'count primes on worker_threads: static ranges vs dynamic batches from a shared atomic counter, and how fair each is',
+    stages: ['primality', 'static ranges', 'dynamic batches', 'fairness'],
+    mutants: [
+      {
+        name: 'one-is-prime',
+        why: 'the "too small" check starts at 1 instead of 2, so isPrime(1) is true',
+        file: 'primes.ts',
+        find: '  if (n < 2) return false;',
+        replace: '  if (n < 1) return false;',
+      },
+      {
+        name: 'root-excluded',
+        why: 'trial division stops before √n (d·d < n), so squares of primes such as 25 and 49 pass for prime',
+        file: 'primes.ts',
+        find: 'for (let d = 5; d * d <= n; d += 6)',
+        replace: 'for (let d = 5; d * d < n; d += 6)',
+      },
+      {
+        name: 'remainder-dropped',
+        why: 'every static share gets floor(len / threads) numbers, so the last len % threads numbers are never counted',
+        file: 'primes.ts',
+        find: 'const len = base + (i < extra ? 1 : 0);',
+        replace: 'const len = base;',
+      },
+      {
+        name: 'static-excludes-n',
+        why: 'the static split covers [2, n) instead of [2, n]: N itself is never tested, so a prime N is missed',
+        file: 'counter.ts',
+        find: 'splitRange(FIRST, Math.max(FIRST, n + 1), this.threads)',
+        replace: 'splitRange(FIRST, Math.max(FIRST, n), this.threads)',
+      },
+      {
+        name: 'dynamic-excludes-n',
+        why: 'the last batch is cut at n instead of n + 1, so a prime N is missed',
+        file: 'worker.ts',
+        find: 'const hi = Math.min(lo + batchSize, n + 1);',
+        replace: 'const hi = Math.min(lo + batchSize, n);',
+      },
+      {
+        name: 'batch-overlap',
+        why: 'a batch runs one number into the next batch, so boundary numbers are counted twice',
+        file: 'worker.ts',
+        find: 'const hi = Math.min(lo + batchSize, n + 1);',
+        replace: 'const hi = Math.min(lo + batchSize + 1, n + 1);',
+      },
+      {
+        name: 'claim-not-atomic',
+        why: 'the claim is an atomic load, the batch, then an atomic store of k + 1: each access is atomic but the read-modify-write is not, so threads that read between them count the same batch',
+        file: 'worker.ts',
+        find:
+          '    const k = Atomics.add(counter, 0, 1);\n    const lo = batchStart(k, batchSize);\n    if (lo > n) break; // every batch is taken: this thread is done\n    const hi = Math.min(lo + batchSize, n + 1);\n    primes += countRangeUnchecked(lo, hi);\n',
+        replace:
+          '    const k = Atomics.load(counter, 0);\n    const lo = batchStart(k, batchSize);\n    if (lo > n) break; // every batch is taken: this thread is done\n    const hi = Math.min(lo + batchSize, n + 1);\n    primes += countRangeUnchecked(lo, hi);\n    Atomics.store(counter, 0, k + 1);\n',
+      },
+      {
+        name: 'counter-in-numbers',
+        why: 'the counter holds batch numbers but is advanced by batchSize, as if it held the next number: batches are skipped',
+        file: 'worker.ts',
+        find: 'const k = Atomics.add(counter, 0, 1);',
+        replace: 'const k = Atomics.add(counter, 0, batchSize);',
+      },
+      {
+        name: 'counter-per-thread',
+        why: 'each thread is sent a counter of its own instead of the one shared buffer, so every thread counts every batch',
+        file: 'counter.ts',
+        find: "return () => ({ type: 'dynamic', next, n, batchSize });",
+        replace: "return () => ({ type: 'dynamic', next: new SharedArrayBuffer(Uint32Array.BYTES_PER_ELEMENT), n, batchSize });",
+      },
+    ],
+  },
+  // </fair-threads>
 ]);
