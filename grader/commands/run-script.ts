@@ -17,7 +17,10 @@ function inherit(args: string[], env: object, cwd: string): Promise<number> {
 export function ui(catalog: Catalog, slug?: string): Promise<number> {
   const filter = slug ? [`spec/${findKata(catalog, slug).slug}/`] : [];
   const vitest = path.join(GRADER_HOME, 'node_modules', 'vitest', 'vitest.mjs');
-  return inherit([vitest, '--ui', '--config', path.join(GRADER_HOME, 'vitest.config.ts'), ...filter], targetEnv(catalog.root, 'stub'), catalog.root);
+  // Open a browser only where there is a desktop to open it on; elsewhere vitest prints the URL.
+  const desktop = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+  const args = [vitest, '--ui', `--open=${desktop}`, '--config', path.join(GRADER_HOME, 'vitest.config.ts'), ...filter];
+  return inherit(args, targetEnv(catalog.root, 'stub'), catalog.root);
 }
 
 export function runKataScript(catalog: Catalog, slug: string, which: 'bench' | 'experiment', mine: boolean): Promise<number> {
