@@ -141,6 +141,7 @@ export function printDetail(kata: KataDef, run: RunResult, label = 'your code'):
   console.log(`\n${c.bold(kata.title)} ${c.dim(`(${kata.slug}, ${label})`)}  stage ${summary.stage}/${kata.stages.length}, ${summary.passed}/${summary.total} tests passing`);
   for (const p of run.problems) console.log(c.red(`  ! ${p}`));
   let detailed = 0;
+  const notes = new Set<string>();
   kata.stages.forEach((title, i) => {
     const tests = run.tests.filter((t) => t.stage === i + 1);
     if (tests.length === 0) return;
@@ -154,6 +155,14 @@ export function printDetail(kata: KataDef, run: RunResult, label = 'your code'):
       }
       const sym = t.state === 'hung' ? SYMBOLS.hang : t.state === 'skipped' ? SYMBOLS.skip : t.state === 'not-run' ? SYMBOLS.dot : SYMBOLS.fail;
       console.log(`    ${t.state === 'skipped' ? c.cyan(sym) : c.red(sym)} ${short}${t.state === 'not-run' ? c.dim(' (not run)') : ''}`);
+      if (t.state === 'skipped') {
+        // A skip's reason says what to start; say it once per reason, never crowded out by failures.
+        if (t.note && !notes.has(t.note)) {
+          notes.add(t.note);
+          console.log(c.cyan(`      skipped: ${t.note}`));
+        }
+        continue;
+      }
       if (t.state !== 'not-run' && detailed < MAX_DETAILED) {
         detailed++;
         console.log(explain(t));
