@@ -2019,4 +2019,81 @@ export default defineKatas([
     ],
   },
   // </fair-threads>
+  // <connection-pool>
+  {
+    slug: 'connection-pool',
+    title: 'Connection pool',
+    track: 'concurrency',
+    difficulty: 3,
+    summary: 'a generic pool on your bounded blocking queue: max, fair waiting, validation, idle eviction, leaks; real MariaDB',
+    stages: ['borrow and return', 'limits and fair waiting', 'validation and replacement', 'idle eviction, leaks and drain', 'real MariaDB connections'],
+    services: ['mariadb'],
+    peers: ['mysql2'],
+    mutants: [
+      {
+        name: 'max-race',
+        why: 'check-then-create: the slot is counted only once create() resolves, so concurrent acquires all see room and open more than max',
+        file: 'pool.ts',
+        find: '} else if (this.#open + this.#creating < this.#max) {',
+        replace: '} else if (this.#open < this.#max) {',
+      },
+      {
+        name: 'validation-skipped',
+        why: 'an idle connection is lent without validation, so one the server killed reaches the caller',
+        file: 'pool.ts',
+        find: 'const ok = fresh || (await this.#isValid(resource, deadline));',
+        replace: 'const ok = true;',
+      },
+      {
+        name: 'handoff-trusted',
+        why: 'a connection handed straight from release() to a waiter is trusted as "just used" and not validated',
+        file: 'pool.ts',
+        find: 'resource = await this.#waitInLine(deadline);',
+        replace: 'resource = await this.#waitInLine(deadline);\n          fresh = true;',
+      },
+      {
+        name: 'evict-below-min',
+        why: 'idle eviction ignores min and closes every idle connection, so the pool goes cold',
+        file: 'pool.ts',
+        find: 'if (expired && this.#open > this.#min) this.#retire(r, false);',
+        replace: 'if (expired) this.#retire(r, false);',
+      },
+      {
+        name: 'double-release-accepted',
+        why: 'release() does not check the resource is on loan: a double release shelves it twice and two callers share one connection',
+        file: 'pool.ts',
+        find: "if (lease === undefined) throw new NotFromPoolError('release');",
+        replace: 'if (lease === undefined) return this.#giveBack(resource);',
+      },
+      {
+        name: 'timeout-leaves-waiter',
+        why: 'the acquire timeout races a timer instead of cancelling the take, so the waiter stays in line and swallows the next release',
+        file: 'pool.ts',
+        find: 'return await this.#idle.take({ signal: deadline.signal });',
+        replace: 'return await deadline.race(this.#idle.take(), () => {});',
+      },
+      {
+        name: 'create-failure-leaks-slot',
+        why: 'a failed create() never gives its reserved slot back, so every connection error shrinks the pool for good',
+        file: 'pool.ts',
+        find: 'this.#creating--;\n        this.#lastCreateError = err;',
+        replace: 'this.#lastCreateError = err;',
+      },
+      {
+        name: 'destroy-not-replaced',
+        why: 'destroy() frees the slot but creates nothing for the acquirers already waiting, who then wait until they time out',
+        file: 'pool.ts',
+        find: 'return this.#retire(resource, true);',
+        replace: 'return this.#retire(resource, false);',
+      },
+      {
+        name: 'leak-timer-not-cleared',
+        why: 'release() forgets the lease timer, so a connection returned in time is still reported as leaked',
+        file: 'pool.ts',
+        find: 'clearTimeout(lease.leakTimer);\n    this.#giveBack(resource);',
+        replace: 'this.#giveBack(resource);',
+      },
+    ],
+  },
+  // </connection-pool>
 ]);
