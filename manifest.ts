@@ -1874,6 +1874,91 @@ export default defineKatas([
     ],
   },
   // </consistent-hashing>
+  // <atomic-write>
+  {
+    slug: 'atomic-write',
+    title: 'Atomic file replacement',
+    track: 'storage',
+    difficulty: 2,
+    summary: 'temp file, fsync, rename, fsync of the directory, and a checked format that tells a whole file from a partial one',
+    stages: ['checked format', 'temp file and rename', 'fsync of file and directory', 'killed processes', 'stale temps and error paths'],
+    timeoutSeconds: 180,
+    mutants: [
+      {
+        name: 'no-file-fsync',
+        why: 'the temp file is renamed without an fsync: the rename can reach the disk before the data, and a power cut leaves an empty or partial file under the real name',
+        file: 'index.ts',
+        find: '    await fs.fsync(fd); // the bytes are durable before any name points at them\n',
+        replace: '',
+      },
+      {
+        name: 'no-dir-fsync',
+        why: 'the directory is not fsynced after the rename: the write resolves, and a power cut brings the old file back (or none at all)',
+        file: 'index.ts',
+        find: '    if (syncDir) await fs.fsyncDir(dir); // the rename itself is a directory change: make it durable\n',
+        replace: '',
+      },
+      {
+        name: 'rename-before-fsync',
+        why: 'the temp file is renamed first and fsynced after: a power cut between the two leaves the new name on data that never reached the disk',
+        file: 'index.ts',
+        find:
+          "    step = 'fsync';\n    await fs.fsync(fd); // the bytes are durable before any name points at them\n    step = 'close';\n    const closing = fd;\n    fd = undefined;\n    await fs.close(closing);\n    step = 'rename';\n    await fs.rename(tmp, target); // atomic: any reader sees the old inode or the new one\n    renamed = true;\n",
+        replace:
+          "    step = 'rename';\n    await fs.rename(tmp, target);\n    renamed = true;\n    step = 'fsync';\n    await fs.fsync(fd);\n    step = 'close';\n    const closing = fd;\n    fd = undefined;\n    await fs.close(closing);\n",
+      },
+      {
+        name: 'fixed-temp-name',
+        why: 'every writer uses <file>.tmp: two concurrent writers of the same file collide on the temp file',
+        file: 'index.ts',
+        find: 'const tmp = tempName(dir, path.basename(target));',
+        replace: 'const tmp = `${target}.tmp`;',
+      },
+      {
+        name: 'fsync-error-ignored',
+        why: 'a failed fsync is ignored and the temp file renamed anyway: the kernel dropped the dirty pages, and the "new" file is lost in the next power cut',
+        file: 'index.ts',
+        find: '    await fs.fsync(fd); // the bytes are durable before any name points at them\n',
+        replace: '    await fs.fsync(fd).catch(() => undefined);\n',
+      },
+      {
+        name: 'cleanup-removes-live-temps',
+        why: "stale-temp cleanup removes every temp file of the target, also the one a concurrent writer is still filling: that writer's rename fails",
+        file: 'index.ts',
+        find: 'const stale = mine ? !inFlight.has(full) : pid !== process.pid && !processAlive(pid);',
+        replace: 'const stale = true;',
+      },
+      {
+        name: 'stale-temps-kept',
+        why: 'temp files of crashed writers are never removed: every crash leaks a file as large as the data',
+        file: 'index.ts',
+        find: '  await removeStaleTemps(target, { fs }).catch(() => undefined);\n',
+        replace: '',
+      },
+      {
+        name: 'crc-not-checked',
+        why: 'the payload CRC is stored but never compared, so a damaged file is returned as good',
+        file: 'format.ts',
+        find: "  if (stored !== computed) throw new ChecksumError('payload', stored, computed, path);\n",
+        replace: '',
+      },
+      {
+        name: 'length-not-checked',
+        why: 'the length field is not compared with the file size: a file cut short is read as far as it goes and reported as damage, not as a partial write',
+        file: 'format.ts',
+        find: '  if (BigInt(buf.length) < end) throw new PartialFileError(Number(end), buf.length, path);\n',
+        replace: '',
+      },
+      {
+        name: 'header-crc-not-checked',
+        why: 'the length is believed without checking the header CRC: a flipped bit in the length field passes for a partial file',
+        file: 'format.ts',
+        find: "  if (headerStored !== headerComputed) throw new ChecksumError('header', headerStored, headerComputed, path);\n",
+        replace: '',
+      },
+    ],
+  },
+  // </atomic-write>
   // <tricolor-gc>
   {
     slug: 'tricolor-gc',
