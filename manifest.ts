@@ -320,7 +320,9 @@ export default defineKatas([
     summary: 'a log-structured hash table: keydir, data files, tombstones, merge with hint files, crash safety',
     stages: ['keydir', 'files and restart', 'crash safety', 'corruption', 'merge and hints', 'locking'],
     peers: ['classic-level', 'lmdb'],
-    timeoutSeconds: 240,
+    timeoutSeconds: 360,
+    // Twenty SIGKILL runs start a Node process each: on a loaded machine one test can take minutes.
+    stallSeconds: 150,
     mutants: [
       {
         name: 'no-fsync-on-put',
@@ -1882,7 +1884,9 @@ export default defineKatas([
     difficulty: 2,
     summary: 'temp file, fsync, rename, fsync of the directory, and a checked format that tells a whole file from a partial one',
     stages: ['checked format', 'temp file and rename', 'fsync of file and directory', 'killed processes', 'stale temps and error paths'],
-    timeoutSeconds: 180,
+    timeoutSeconds: 300,
+    // Twenty SIGKILL runs start a Node process each: on a loaded machine one test can take minutes.
+    stallSeconds: 150,
     mutants: [
       {
         name: 'no-file-fsync',
