@@ -2185,4 +2185,79 @@ export default defineKatas([
     ],
   },
   // </connection-pool>
+  // <seq-vs-random-io>
+  {
+    slug: 'seq-vs-random-io',
+    title: 'Sequential vs random IO',
+    track: 'storage',
+    difficulty: 2,
+    summary: 'a disk benchmark harness: seeded access plans, preallocated files, fsync none/each/end, MB/s, IOPS, percentiles and a chart',
+    stages: ['access plans', 'statistics', 'running a case', 'matrix, report and chart', 'the real disk'],
+    mutants: [
+      {
+        name: 'random-not-seeded',
+        why: 'the random plan draws from Math.random instead of the seeded generator: the "same seed" run touches other blocks, so no result can be reproduced',
+        file: 'plan.ts',
+        find: '  const rand = mulberry32(seed);\n  let k = 0;',
+        replace: '  const rand = Math.random;\n  let k = 0;',
+      },
+      {
+        name: 'offset-past-end',
+        why: 'off by one at the end of the file: the plan counts one block too many, so an access can start at offset == fileBytes, past the last block',
+        file: 'plan.ts',
+        find: 'const blocks = o.fileBytes / blockBytes;',
+        replace: 'const blocks = o.fileBytes / blockBytes + 1;',
+      },
+      {
+        name: 'fsync-only-at-end',
+        why: "fsync 'each' is run as one fsync at the end: every write is timed against the page cache and the benchmark reports a durability it never paid for",
+        file: 'run.ts',
+        find: "const syncEach = o.fsync === 'each';\n    const syncAtEnd = o.fsync === 'end';",
+        replace: "const syncEach = false;\n    const syncAtEnd = o.fsync !== 'none';",
+      },
+      {
+        name: 'mib-for-mb',
+        why: 'MB/s computed with a mebibyte (2^20 bytes) while the report says MB (10^6): every throughput is 4.6% low',
+        file: 'stats.ts',
+        find: 'const MB = 1_000_000;',
+        replace: 'const MB = 1024 * 1024;',
+      },
+      {
+        name: 'percentile-off-by-one',
+        why: 'the nearest rank is used as a 0-based index: p50 and p99 report the next value up',
+        file: 'stats.ts',
+        find: 'return sorted[rank - 1]!;',
+        replace: 'return sorted[Math.min(rank, n - 1)]!;',
+      },
+      {
+        name: 'bytes-without-tail',
+        why: 'bytes counts only the first call of each access: the rest of a short read or write moved bytes that the throughput never sees',
+        file: 'run.ts',
+        find: '        bytes += n;',
+        replace: '        if (done === n) bytes += n;',
+      },
+      {
+        name: 'sparse-preallocation',
+        why: 'the file is "preallocated" with ftruncate: a sparse file, so the timed writes measure block allocation in holes, not overwrites',
+        file: 'run.ts',
+        find: '    for (let pos = 0; pos < fileBytes; ) {\n      pos += await writeFully(fs, fd, file, chunk, Math.min(chunk.length, fileBytes - pos), pos);\n    }\n',
+        replace: '    await fs.ftruncate(fd, fileBytes);\n',
+      },
+      {
+        name: 'latency-excludes-fsync',
+        why: "the access's latency is read before its fsync: per-access latencies look like page-cache copies while the run takes seconds",
+        file: 'run.ts',
+        find: '      if (syncEach) await fs.fsync(fd);\n      const t1 = clock();\n      latenciesNs[k] = t1 - t0; // the access and its fsync: what a caller waiting on it would see\n      t0 = t1;',
+        replace: '      const t1 = clock();\n      latenciesNs[k] = t1 - t0;\n      if (syncEach) await fs.fsync(fd);\n      t0 = clock();',
+      },
+      {
+        name: 'final-fsync-untimed',
+        why: "fsync 'end' runs after the clock stopped: the reported MB/s is the page cache's, the flush to disk is never paid",
+        file: 'run.ts',
+        find: '    if (syncAtEnd) await fs.fsync(fd);\n    const elapsedNs = clock() - start;',
+        replace: '    const elapsedNs = clock() - start;\n    if (syncAtEnd) await fs.fsync(fd);',
+      },
+    ],
+  },
+  // </seq-vs-random-io>
 ]);
