@@ -164,7 +164,11 @@ describe('stage 6: locking', () => {
       };
       const acks: number[] = [];
       for (let i = 0; i < seeds.length; i += PARALLEL) {
-        acks.push(...(await Promise.all(seeds.slice(i, i + PARALLEL).map((s, j) => one(s, i + j)))));
+        // allSettled, not all: a failing run must not end the test while its siblings' children
+        // (and their deadline timers) are still alive.
+        const settled = await Promise.allSettled(seeds.slice(i, i + PARALLEL).map((s, j) => one(s, i + j)));
+        for (const s of settled) if (s.status === 'rejected') throw s.reason;
+        acks.push(...settled.map((s) => (s as PromiseFulfilledResult<number>).value));
       }
       expect(acks).toHaveLength(KILL_RUNS);
       console.log(`bitcask stage 6: ${KILL_RUNS} SIGKILL runs, acknowledged ops per run: ${acks.join(' ')}`);
