@@ -52,6 +52,8 @@ export interface RunOptions {
   testFilter?: string;
   seed?: string;
   fcPath?: string;
+  /** Only these spec files (paths relative to the workbook root); the whole spec folder otherwise. */
+  files?: string[];
 }
 
 const DEFAULT_TIMEOUT_S = 120;
@@ -155,7 +157,7 @@ async function attempt(opts: RunOptions, excludeNames: string[]): Promise<Attemp
   if (opts.seed !== undefined) env.KATA_SEED = opts.seed;
   if (opts.fcPath !== undefined) env.KATA_FC_PATH = opts.fcPath;
 
-  const args = [path.join(GRADER_HOME, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', path.join(GRADER_HOME, 'vitest.config.ts'), `spec/${kata.slug}/`];
+  const args = [path.join(GRADER_HOME, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', path.join(GRADER_HOME, 'vitest.config.ts'), ...(opts.files?.length ? opts.files : [`spec/${kata.slug}/`])];
   if (opts.bail) args.push('--bail=1');
   // vitest matches -t against "<file> <describe...> <test>" joined by spaces.
   const asVitest = (name: string) => escapeRegex(name.split(NAME_SEPARATOR).join(' '));

@@ -197,9 +197,21 @@ export async function check(catalog: Catalog, parsed: Parsed): Promise<number> {
   const left = new Map<KataCheck, number>();
   for (const j of jobs) left.set(j.k, (left.get(j.k) ?? 0) + 1);
   const kataStarted = new Map<KataCheck, number>();
+  // Each kata's solution run is queued before its mutants; mutants wait for it to learn which spec
+  // file is slow (see mutantRun).
+  const solutionRuns = new Map<KataCheck, { resolve: (r: RunResult) => void; promise: Promise<RunResult> }>();
+  for (const k of checks) {
+    let resolve!: (r: RunResult) => void;
+    const promise = new Promise<RunResult>((r) => (resolve = r));
+    solutionRuns.set(k, { resolve, promise });
+  }
   await pool(jobs, PARALLEL_RUNS, async ({ k, target }) => {
     if (!kataStarted.has(k)) kataStarted.set(k, Date.now());
-    const run = await runSpec({ root: catalog.root, kata: k.kata, target, bail: target.kind === 'mutant', ...opts });
+    const run =
+      target.kind === 'mutant'
+        ? await mutantRun(catalog.root, k.kata, target, await solutionRuns.get(k)!.promise, opts)
+        : await runSpec({ root: catalog.root, kata: k.kata, target, ...opts });
+    if (target.kind === 'solution') solutionRuns.get(k)!.resolve(run);
     if (target.kind === 'solution') k.solution = run;
     else if (target.kind === 'stub') k.stub = run;
     else k.mutants.push({ name: target.mutant.name, run, killed: isKilled(run) });
@@ -290,6 +302,29 @@ export async function check(catalog: Catalog, parsed: Parsed): Promise<number> {
   console.log(`\n${passed} passed, ${failed} failed`);
   return failed ? 1 : 0;
 }
+
+/**
+ * A mutant needs one failing test, so it runs with bail. Most mutants die in the quick files, yet a
+ * spec's slowest file (twenty SIGKILLed child processes, say) would keep running beside them: when
+ * one file took most of the solution's time, the mutant first runs without it and meets that file
+ * only if it survived the rest. Every kill is still a real failing test.
+ */
+async function mutantRun(root: string, kata: KataDef, target: Target, solution: RunResult, opts: ReturnType<typeof gradeOptions>): Promise<RunResult> {
+  const perFile = new Map<string, number>();
+  for (const t of solution.tests) perFile.set(t.file, (perFile.get(t.file) ?? 0) + t.ms);
+  const byTime = [...perFile].sort((a, b) => b[1] - a[1]);
+  const total = byTime.reduce((n, [, ms]) => n + ms, 0);
+  const [slowest] = byTime;
+  const split = byTime.length > 1 && slowest !== undefined && slowest[1] >= SLOW_FILE_MS && slowest[1] >= total * 0.4;
+  if (!split) return runSpec({ root, kata, target, bail: true, ...opts });
+  const rest = byTime.slice(1).map(([file]) => file);
+  const first = await runSpec({ root, kata, target, bail: true, files: rest, ...opts });
+  if (isKilled(first)) return first;
+  return runSpec({ root, kata, target, bail: true, files: [slowest[0]], ...opts });
+}
+
+/** A spec file at least this slow on the solution, and most of the spec's time, runs last for mutants. */
+const SLOW_FILE_MS = 5_000;
 
 /** A mutant is killed when a test fails on it; a spec that cannot load on it is killed too. */
 function isKilled(run: RunResult): boolean {
