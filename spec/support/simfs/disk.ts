@@ -74,7 +74,7 @@ export class Disk {
     for (const [ino, node] of this.nodes) {
       copy.nodes.set(
         ino,
-        node.kind === 'file' ? { kind: 'file', buf: node.buf.slice(0, node.size), size: node.size } : { kind: 'dir', entries: new Map(node.entries) },
+        node.kind === 'file' ? { kind: 'file', buf: Uint8Array.prototype.slice.call(node.buf, 0, node.size), size: node.size } : { kind: 'dir', entries: new Map(node.entries) },
       );
     }
     return copy;
@@ -99,7 +99,7 @@ export class Disk {
   /** The synced content of a file inode (a copy). */
   content(ino: number): Uint8Array {
     const f = this.file(ino);
-    return f.buf.slice(0, f.size);
+    return Uint8Array.prototype.slice.call(f.buf, 0, f.size);
   }
 
   entries(dir: number): ReadonlyMap<string, number> {
@@ -160,7 +160,7 @@ export class Disk {
       for (const [name, child] of entries) {
         const node = this.nodes.get(child);
         const childPath = path === '/' ? `/${name}` : `${path}/${name}`;
-        if (node?.kind === 'file') files.set(childPath, node.buf.slice(0, node.size));
+        if (node?.kind === 'file') files.set(childPath, Uint8Array.prototype.slice.call(node.buf, 0, node.size));
         else if (node?.kind === 'dir' && !seen.has(child)) walk(child, childPath);
       }
     };

@@ -39,6 +39,21 @@ describe('data durability', () => {
     expect(report.lost).toHaveLength(1);
   });
 
+  it('owns the bytes of a write: reusing the caller\'s Buffer afterwards changes nothing on disk', async () => {
+    const sim = await setup();
+    const fd = await sim.fs.open('/db/log', 'a');
+    const scratch = Buffer.alloc(16, 'x');
+    const view = scratch.subarray(0, 8); // a Buffer view: slicing it must not alias the caller's memory
+    view.write('durable;');
+    await sim.fs.write(fd, view);
+    scratch.fill('!'); // legal with real fs once the write resolved
+    await sim.fs.fsync(fd);
+    await sim.fs.close(fd);
+    await sim.fsyncDir('/db');
+    scratch.fill('?');
+    expect(fileText(sim.crash('drop').image, '/db/log')).toBe('durable;');
+  });
+
   it('keeps everything on a keep crash (a process crash: the kernel had it)', async () => {
     const sim = await setup();
     await append(sim.fs, '/db/log', 'a;', true);

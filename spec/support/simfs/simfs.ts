@@ -567,7 +567,7 @@ export class SimFs implements StoreFs {
       target.detail = `@${at}+${len}`;
       if (n > 0) {
         this.vol.writeSync(h!.mfd, buffer, offset, n, at);
-        this.pendingOps.push({ kind: 'write', seq: this.seq, ino: h!.ino, offset: at, data: buffer.slice(offset, offset + n) });
+        this.pendingOps.push({ kind: 'write', seq: this.seq, ino: h!.ino, offset: at, data: Uint8Array.prototype.slice.call(buffer, offset, offset + n) }); // a copy: Buffer#slice is a view the caller may reuse
       }
       if (position === null || position === undefined || h!.flags.append) h!.pos = at + n;
       return n;
