@@ -2330,6 +2330,90 @@ export default defineKatas([
     ],
   },
   // </task-scheduler>
+  // <lsm-tree>
+  {
+    slug: 'lsm-tree',
+    title: 'LSM tree',
+    track: 'storage',
+    difficulty: 5,
+    summary: 'memtable, WAL, SSTables with bloom filters and sparse indexes, merge iterator, tombstones, levelled compaction, range scans',
+    stages: ['memtable', 'SSTables', 'merge iterator', 'WAL, flush and crash safety', 'compaction, amplification and the model'],
+    peers: ['classic-level'],
+    timeoutSeconds: 240,
+    mutants: [
+      {
+        name: 'wal-not-synced',
+        why: "with sync 'always' the WAL record is written but never fdatasynced before the put resolves: a power cut loses acknowledged puts (a killed process would not)",
+        file: 'wal.ts',
+        find: "if (this.sync) await this.fs.fdatasync(this.fd); // durable before the put is acknowledged",
+        replace: "// no fdatasync",
+      },
+      {
+        name: 'manifest-no-dir-fsync',
+        why: "the new MANIFEST is renamed into place without fsyncing the directory: after a power cut the old manifest names the old WAL, and every put acknowledged in the new WAL is gone",
+        file: 'manifest.ts',
+        find: "await fs.fsyncDir(dir); // the commit point: the new MANIFEST, and every file it names, is durable",
+        replace: "// no fsyncDir",
+      },
+      {
+        name: 'wal-dropped-before-manifest',
+        why: "flush deletes the old WAL before the manifest naming the new table is installed: a crash in between leaves a manifest whose WAL, the only copy of the memtable, is gone",
+        file: 'lsm.ts',
+        find: "await installManifest(this.fs, this.dir, next);\n      await this.#dropWal(oldWal);",
+        replace: "await this.#dropWal(oldWal);\n      await installManifest(this.fs, this.dir, next);",
+      },
+      {
+        name: 'table-not-fsynced',
+        why: "a flushed table is never fsynced, yet the manifest names it and the WAL holding its data is deleted: after a power cut the table is empty or torn",
+        file: 'sstable.ts',
+        find: "await fs.fsync(fd); // the table's bytes are durable before any manifest names it",
+        replace: "// no fsync of the table",
+      },
+      {
+        name: 'tombstone-dropped-above-bottom',
+        why: "every compaction drops tombstones, also one into a level with older levels below it: the deleted key's old value there comes back",
+        file: 'lsm.ts',
+        find: "{ dropTombstones: bottom }",
+        replace: "{ dropTombstones: true }",
+      },
+      {
+        name: 'merge-older-wins',
+        why: "on equal keys the merge iterator keeps the later (older) source's entry: an overwritten or deleted value comes back",
+        file: 'merge.ts',
+        find: "compareBytes(heads[i]!.key, heads[best]!.key) < 0",
+        replace: "compareBytes(heads[i]!.key, heads[best]!.key) <= 0",
+      },
+      {
+        name: 'footer-crc-unchecked',
+        why: "the table's footer CRC is not checked on open: a flipped bit in the bloom filter or the index is trusted and keys silently vanish",
+        file: 'sstable.ts',
+        find: "if (crc32c(meta.subarray(0, meta.length - 4)) !== meta.readUInt32LE(meta.length - 4)) {",
+        replace: "if (false) {",
+      },
+      {
+        name: 'block-crc-unchecked',
+        why: "data blocks are decoded without checking their CRC: a flipped bit in a value is returned as data",
+        file: 'sstable.ts',
+        find: "if (crc32c(body) !== data.readUInt32LE(length - 4)) throw",
+        replace: "if (false) throw",
+      },
+      {
+        name: 'bloom-lookup-wrong-hash',
+        why: "the bloom lookup starts its probes from another hash than add used: false negatives, so present keys are reported missing",
+        file: 'bloom.ts',
+        find: "const first = murmur3_32(key, SEED_A);",
+        replace: "const first = murmur3_32(key, SEED_B);",
+      },
+      {
+        name: 'index-search-off-by-one',
+        why: "the sparse index search takes the last block whose first key is strictly below the key: a key that starts a block is looked for in the block before",
+        file: 'sstable.ts',
+        find: "if (compareBytes(this.firstKeys[mid]!, key) <= 0) {",
+        replace: "if (compareBytes(this.firstKeys[mid]!, key) < 0) {",
+      },
+    ],
+  },
+  // </lsm-tree>
   // <seq-vs-random-io>
   {
     slug: 'seq-vs-random-io',
