@@ -2489,4 +2489,65 @@ export default defineKatas([
     ],
   },
   // </seq-vs-random-io>
+  // <crash-recovery>
+  {
+    slug: 'crash-recovery',
+    title: 'Crash recovery (ARIES-lite)',
+    track: 'storage',
+    difficulty: 4,
+    summary: 'a tiny transactional page store recovered from its log: steal/no-force, page LSNs, redo, undo with compensation records, checkpoints',
+    stages: ['log records and commit', 'page LSNs and the WAL rule', 'redo', 'undo with compensation records', 'checkpoints', 'bank transfers under crashes'],
+    mutants: [
+      {
+        name: 'redo-ignores-page-lsn',
+        why: 'redo applies every record in range without comparing it with the page LSN: a delta the page already has is added twice',
+        file: 'index.ts',
+        find: 'if (recLsn === undefined || lsn < recLsn || this.frames[r.page]!.lsn >= lsn) {',
+        replace: 'if (recLsn === undefined || lsn < recLsn) {',
+      },
+      {
+        name: 'no-undo',
+        why: 'recovery repeats history but never rolls the losers back: uncommitted changes that were stolen to disk or forced to the log survive',
+        file: 'index.ts',
+        find: 'const owners = new Map([...losers].map(([tx, last]) => [tx, { id: tx, lastLsn: last, next: last }]));',
+        replace: 'const owners = new Map<number, { id: number; lastLsn: number; next: number }>();',
+      },
+      {
+        name: 'no-clr',
+        why: 'undo changes the page but logs no compensation record: after a crash the undone update is redone with nobody left to undo it, or undone a second time',
+        file: 'index.ts',
+        find: "const lsn = this.#append({ type: 'clr', tx: owner.id, prev: owner.lastLsn, page: rec.page, slot: rec.slot, delta: -rec.delta, undoNext: rec.prev });",
+        replace: 'const lsn = this.frames[rec.page]!.lsn;',
+      },
+      {
+        name: 'wal-rule-violated',
+        why: 'flushPage writes the page without forcing the log first: a stolen uncommitted change reaches the disk while the record needed to undo it does not',
+        file: 'index.ts',
+        find: 'await this.forceLog(lsn); // WAL rule: the log up to the page LSN is durable first',
+        replace: '// (the log is not forced)',
+      },
+      {
+        name: 'commit-before-fsync',
+        why: 'commit starts the log force but resolves without waiting for it: an acknowledged transfer is lost when the power goes before the fsync',
+        file: 'index.ts',
+        find: 'await this.forceLog(lsn); // durable before the caller hears "committed"',
+        replace: 'void this.forceLog(lsn).catch(() => undefined);',
+      },
+      {
+        name: 'checkpoint-redo-too-late',
+        why: "the checkpoint records its own LSN as the redo start, ignoring pages that are still dirty: their earlier committed changes are never redone",
+        file: 'index.ts',
+        find: 'redo = Math.min(redo, frame.recLsn);',
+        replace: 'redo = lsn;',
+      },
+      {
+        name: 'append-after-torn-tail',
+        why: 'recovery keeps appending after the torn bytes instead of at the end of the last whole record: every later record is unreachable behind the garbage',
+        file: 'index.ts',
+        find: 'this.#logEnd = end;',
+        replace: 'this.#logEnd = log.length;',
+      },
+    ],
+  },
+  // </crash-recovery>
 ]);
