@@ -2550,4 +2550,73 @@ export default defineKatas([
     ],
   },
   // </crash-recovery>
+  // <durable-log>
+  {
+    slug: 'durable-log',
+    title: 'Durable log with protobuf records',
+    track: 'storage',
+    difficulty: 3,
+    summary: 'a Kafka-style segmented log: hand-written protobuf records, CRC frames, offset index, roll, retention, crash recovery',
+    stages: ['varints', 'protobuf records', 'segments and the offset index', 'recovery and corruption', 'retention'],
+    timeoutSeconds: 180,
+    mutants: [
+      {
+        name: 'varint-continuation-off-by-one',
+        why: 'the encoder loops while v > 0x80 instead of v > 0x7f: 128 is written as one byte 0x80 whose continuation bit swallows the next byte',
+        file: 'protobuf.ts',
+        find: '  while (v > 0x7fn) {',
+        replace: '  while (v > 0x80n) {',
+      },
+      {
+        name: 'length-off-by-one',
+        why: 'a length-delimited field declares one byte more than it holds, so a reader runs into the next field',
+        file: 'protobuf.ts',
+        find: '  writeVarint(out, BigInt(data.length));',
+        replace: '  writeVarint(out, BigInt(data.length + 1));',
+      },
+      {
+        name: 'bytes-wire-type-varint',
+        why: 'the key field (bytes) is written with wire type 0 (varint) instead of 2 (length-delimited): not the bytes any protobuf library writes',
+        file: 'protobuf.ts',
+        find: 'const KEY_KEY = (3 << 3) | LEN;',
+        replace: 'const KEY_KEY = (3 << 3) | VARINT;',
+      },
+      {
+        name: 'stale-index-kept',
+        why: 'recovery keeps the index file it found instead of the one rebuilt from the log: after a crash it points at frames that are gone or elsewhere',
+        file: 'index.ts',
+        find: '    if (!onDisk || !sameBytes(onDisk, rebuilt)) {',
+        replace: '    if (!onDisk) {',
+      },
+      {
+        name: 'empty-log-starts-at-zero',
+        why: 'an empty log starts at offset 0 instead of its active segment\'s base offset: after retention deleted every record, a restart hands old offsets out again',
+        file: 'index.ts',
+        find: '    const nextOffset = scan.next > base ? scan.next : base;',
+        replace: '    const nextOffset = scan.next > base ? scan.next : 0n;',
+      },
+      {
+        name: 'torn-tail-is-corruption',
+        why: 'any bad frame at open is reported as corruption, also the torn tail a crash leaves: the log cannot restart after a power cut',
+        file: 'index.ts',
+        find: '      const corrupt = scan.bad.intact || goodFrameAfter(buf, scan.bad.position, scan.next);',
+        replace: '      const corrupt = true;',
+      },
+      {
+        name: 'crc-unchecked',
+        why: 'the frame CRC is never compared: a flipped bit in a payload is returned as data or misread as a torn tail',
+        file: 'format.ts',
+        find: "  if (crc32c(buf.subarray(at + 4, at + size)) !== stored) return { ok: false, reason: 'checksum mismatch', intact: false };",
+        replace: '',
+      },
+      {
+        name: 'flush-without-fsync',
+        why: 'flush() (and a roll) fsyncs only the index, not the log: flushed records sit in the page cache and a power cut takes them',
+        file: 'index.ts',
+        find: '    await this.fs.fdatasync(this.#active.fd); // the flushed records are durable when this returns',
+        replace: '',
+      },
+    ],
+  },
+  // </durable-log>
 ]);
