@@ -2489,6 +2489,81 @@ export default defineKatas([
     ],
   },
   // </seq-vs-random-io>
+  // <word-dictionary>
+  {
+    slug: 'word-dictionary',
+    title: 'Word dictionary: CSV and a log',
+    track: 'storage',
+    difficulty: 2,
+    summary: 'one word → meaning dictionary as RFC 4180 CSV (scanned) and as a Bitcask-style log (keydir), with a lookup CLI',
+    stages: ['CSV', 'CSV dictionary', 'log dictionary', 'torn tails and bit rot', 'compaction', 'both formats and the CLI'],
+    mutants: [
+      {
+        name: 'csv-quotes-not-doubled',
+        why: 'a quote inside a quoted field is written as is instead of doubled: the field ends early and the file no longer parses',
+        file: 'csv.ts',
+        find: '`"${field.replaceAll(\'"\', \'""\')}"`',
+        replace: '`"${field}"`',
+      },
+      {
+        name: 'csv-newline-splits-quoted-field',
+        why: 'a line break ends the record even inside quotes (the split-on-newlines parser): multi-line meanings break the file',
+        file: 'csv.ts',
+        find: '        if (c === LF) {\n          // A line break inside the field belongs to the field; only the position counts it.',
+        replace: '        if (c === LF) {\n          value += text.slice(chunk, i);\n          break;',
+      },
+      {
+        name: 'keydir-keeps-old-offset',
+        why: 'a put of a word already in the keydir leaves the keydir pointing at the old record: the new meaning is written but never read',
+        file: 'log-dictionary.ts',
+        find: 'else this.keydir.set(word, { offset, size: record.length }); // the newest record wins',
+        replace: 'else if (!this.keydir.has(word)) this.keydir.set(word, { offset, size: record.length });',
+      },
+      {
+        name: 'tombstone-ignored-on-reopen',
+        why: 'the open scan treats a delete record like a put: a deleted word comes back (pointing at its tombstone) after a restart',
+        file: 'log-dictionary.ts',
+        find: 'if (rec.kind === KIND_DELETE) this.keydir.delete(rec.word);',
+        replace: 'if (false) this.keydir.delete(rec.word);',
+      },
+      {
+        name: 'crc-not-checked',
+        why: 'records are read without checking their CRC: a flipped bit in a synced meaning is returned as data',
+        file: 'format.ts',
+        find: "if (crc32c(payload, crc32c(data.subarray(p, p + 4))) !== view.getUint32(p + 4, true)) return 'checksum mismatch';",
+        replace: '// crc not checked',
+      },
+      {
+        name: 'compaction-drops-last-batch',
+        why: 'compact() writes its output in batches and forgets the last partial one: the live words in it are gone after the switch',
+        file: 'log-dictionary.ts',
+        find: 'if (batched > 0) await writeAll(fs, fd, Buffer.concat(batch, batched));',
+        replace: '// (the last batch is never written)',
+      },
+      {
+        name: 'compaction-without-fsync',
+        why: 'the compacted log is renamed over the old one before it is fsynced: a power cut after the switch leaves an empty log',
+        file: 'log-dictionary.ts',
+        find: 'await fs.fsync(fd); // the new log is complete on disk before its name replaces the old one',
+        replace: '// (no fsync before the rename)',
+      },
+      {
+        name: 'torn-tail-is-corruption',
+        why: 'open throws on the torn last record of a crash instead of cutting it off: every crash mid-put makes the dictionary unopenable',
+        file: 'log-dictionary.ts',
+        find: 'if (nextRecord(data, p + 1) === -1) return p;',
+        replace: 'if (false) return p;',
+      },
+      {
+        name: 'csv-rewritten-in-place',
+        why: 'the CSV file is rewritten in place instead of through a temporary file and a rename: a crash mid-rewrite loses words that were already saved',
+        file: 'fsutil.ts',
+        find: 'const tmp = `${file}.tmp`;',
+        replace: 'const tmp = file;',
+      },
+    ],
+  },
+  // </word-dictionary>
   // <crash-recovery>
   {
     slug: 'crash-recovery',
