@@ -59,10 +59,16 @@ if (results) {
 }
 
 let baseline = new Map<string, number>();
+const crashStates = () => (globalThis as { __kataCrashStates?: number }).__kataCrashStates ?? 0;
+let crashBaseline = 0;
 beforeAll(() => {
   baseline = census();
+  crashBaseline = crashStates();
 });
 afterAll(async () => {
+  // How much of the fault space this file explored (counted by SimFs): shown in vitest's output.
+  const explored = crashStates() - crashBaseline;
+  if (explored > 0) console.log(`simulated crash states checked in this file: ${explored}`);
   // Sockets and servers close asynchronously; give them a moment before counting.
   for (let i = 0; i < 20 && leaked(baseline).length; i++) await new Promise((r) => setTimeout(r, 25).unref());
   const what = leaked(baseline);

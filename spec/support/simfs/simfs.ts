@@ -314,6 +314,7 @@ export class SimFs implements StoreFs {
     };
     this.record('CRASH', '', '', `${description}; rebooted as epoch ${report.epoch}`);
     this.boot(image);
+    countCrashStates(1);
     return report;
   }
 
@@ -344,6 +345,7 @@ export class SimFs implements StoreFs {
       }
       if (choices.length > limit) throw tooMany(choices.length);
     }
+    countCrashStates(choices.length);
     return choices.map((choice) => {
       const image = crashImage(this.durable, this.pendingOps, choice, p, this.random).image();
       const label = describeChoice(p, this.pendingOps, choice);
@@ -947,6 +949,15 @@ export class SimFs implements StoreFs {
 }
 
 /** An image from `{ path: content }`, with every parent directory. */
+/**
+ * How many crash states this process has produced (crash() and crashStates()), kept on globalThis
+ * so that spec/support/setup.ts can report it per spec file without loading SimFs.
+ */
+function countCrashStates(n: number): void {
+  const g = globalThis as { __kataCrashStates?: number };
+  g.__kataCrashStates = (g.__kataCrashStates ?? 0) + n;
+}
+
 export function imageOf(files: Record<string, string | Uint8Array>): DiskImage {
   const dirs = new Set<string>(['/']);
   const map = new Map<string, Uint8Array>();
