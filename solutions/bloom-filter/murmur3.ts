@@ -1,6 +1,6 @@
 /**
  * MurmurHash3_x86_32 (Austin Appleby, public domain reference in SMHasher) over bytes, and over
- * strings as their UTF-8 bytes without allocating.
+ * strings as their UTF-8 bytes, encoded on the fly without allocating.
  *
  * All arithmetic is 32-bit: `Math.imul` multiplies modulo 2^32 (a plain `*` would lose the low
  * bits once the product passes 2^53), `|` and `^` keep values as int32, and `>>> 0` turns the
@@ -72,56 +72,10 @@ export function murmur3Pair(bytes: Uint8Array, len: number, seedA: number, seedB
 /** The second hash of the last `murmur3Pair` or `murmur3PairString` call. */
 export let second = 0;
 
-// Strings are hashed as their UTF-8 bytes. Non-ASCII strings are encoded into one scratch buffer,
-// grown on demand, so no call allocates. At most 3 bytes per UTF-16 code unit: a surrogate pair
-// (2 units) is 4 bytes, anything else up to 3.
-let scratch = new Uint8Array(256);
-
-/**
- * Writes the UTF-8 bytes of `s` into `scratch` and returns how many: the same bytes as
- * `TextEncoder`, lone surrogates included (U+FFFD, EF BF BD), but for short keys about twice as
- * fast as a call to `encodeInto`, which crosses from JavaScript into C++.
- */
-function encodeUtf8(s: string): number {
-  if (s.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(s.length * 3, scratch.length * 2));
-  const out = scratch;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      out[n++] = c;
-    } else if (c < 0x800) {
-      out[n++] = 0xc0 | (c >> 6);
-      out[n++] = 0x80 | (c & 0x3f);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        // A high surrogate followed by a low one: one code point above U+FFFF, 4 bytes.
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-        out[n++] = 0xf0 | (c >> 18);
-        out[n++] = 0x80 | ((c >> 12) & 0x3f);
-        out[n++] = 0x80 | ((c >> 6) & 0x3f);
-        out[n++] = 0x80 | (c & 0x3f);
-      } else {
-        // A lone surrogate is not a character: UTF-8 encoders write U+FFFD in its place.
-        out[n++] = 0xef;
-        out[n++] = 0xbf;
-        out[n++] = 0xbd;
-      }
-    } else {
-      out[n++] = 0xe0 | (c >> 12);
-      out[n++] = 0x80 | ((c >> 6) & 0x3f);
-      out[n++] = 0x80 | (c & 0x3f);
-    }
-  }
-  return n;
-}
-
 /**
  * `murmur3Pair` of the UTF-8 bytes of `s`. ASCII characters are their own UTF-8 bytes, so an
  * ASCII string is hashed straight from its char codes; the first non-ASCII character sends the
- * whole string through `encodeUtf8` instead.
+ * whole string through `murmur3PairEncoded` instead.
  */
 export function murmur3PairString(s: string, seedA: number, seedB: number): number {
   const len = s.length;
@@ -154,9 +108,69 @@ export function murmur3PairString(s: string, seedA: number, seedB: number): numb
   return fmix32(a ^ len);
 }
 
+/**
+ * `murmur3Pair` of the UTF-8 bytes of a string with non-ASCII characters, encoded on the fly:
+ * each UTF-16 unit (or surrogate pair) becomes 1-4 bytes packed little-endian in `u`, which is
+ * shifted into the 4-byte block being assembled in `acc`. No bytes are written to memory, so no
+ * call allocates or crosses into C++ (`TextEncoder.encodeInto` would). Lone surrogates become
+ * U+FFFD (EF BF BD), as every UTF-8 encoder writes them.
+ */
 function murmur3PairEncoded(s: string, seedA: number, seedB: number): number {
-  const written = encodeUtf8(s);
-  return murmur3Pair(scratch, written, seedA, seedB);
+  let a = seedA | 0;
+  let b = seedB | 0;
+  let acc = 0; // bytes of the block being assembled, the first in the low 8 bits
+  let filled = 0; // bits of acc in use: 0, 8, 16 or 24
+  let len = 0; // UTF-8 bytes so far
+  const units = s.length;
+  for (let i = 0; i < units; i++) {
+    let c = s.charCodeAt(i);
+    let u: number;
+    let n: number;
+    if (c < 0x80) {
+      u = c;
+      n = 1;
+    } else if (c < 0x800) {
+      u = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      n = 2;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < units ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        // A high surrogate followed by a low one: one code point above U+FFFF, 4 bytes.
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        u =
+          (0xf0 | (c >> 18)) |
+          ((0x80 | ((c >> 12) & 0x3f)) << 8) |
+          ((0x80 | ((c >> 6) & 0x3f)) << 16) |
+          ((0x80 | (c & 0x3f)) << 24);
+        n = 4;
+      } else {
+        u = 0xef | (0xbf << 8) | (0xbd << 16);
+        n = 3;
+      }
+    } else {
+      u = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+      n = 3;
+    }
+    len += n;
+    acc |= u << filled; // bytes past the block's 4th fall off here and are taken again below
+    filled += n << 3;
+    if (filled >= 32) {
+      const k = scramble(acc);
+      a = round(a, k);
+      b = round(b, k);
+      filled -= 32;
+      // The bytes of u that did not fit: its top `filled` bits. (u >>> 32 would be u, hence the test.)
+      acc = filled === 0 ? 0 : u >>> ((n << 3) - filled);
+    }
+  }
+  if (filled !== 0) {
+    const k = scramble(acc);
+    a ^= k;
+    b ^= k;
+  }
+  second = fmix32(b ^ len);
+  return fmix32(a ^ len);
 }
 
 /** MurmurHash3_x86_32 of `data` (a string is hashed as its UTF-8 bytes); seed read as uint32. */
