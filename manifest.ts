@@ -1182,8 +1182,8 @@ export default defineKatas([
         name: 'range-hi-exclusive',
         why: 'range treats hi as exclusive: the entry equal to hi is left out.',
         file: 'index.ts',
-        find: 'if (this.hasHi && this.cmp(key, this.hi as K) > 0) return this.finish();',
-        replace: 'if (this.hasHi && this.cmp(key, this.hi as K) >= 0) return this.finish();',
+        find: 'if (this.cmp(keys[keys.length - 1]!, this.hi as K) <= 0) return keys.length;\n    return upperBound(keys, this.hi as K, this.cmp);',
+        replace: 'if (this.cmp(keys[keys.length - 1]!, this.hi as K) < 0) return keys.length;\n    return lowerBound(keys, this.hi as K, this.cmp);',
       },
       {
         name: 'range-lo-exclusive',
@@ -1196,8 +1196,8 @@ export default defineKatas([
         name: 'range-stops-at-leaf-end',
         why: 'range stops at the end of its first leaf instead of following the leaf link.',
         file: 'index.ts',
-        find: 'leaf = leaf.next;',
-        replace: 'leaf = null;',
+        find: 'const next = leaf.next;',
+        replace: 'const next = null;',
       },
       {
         name: 'delete-missing-decrements',

@@ -104,27 +104,50 @@ function groupSizes(n: number, max: number, min: number): number[] {
 }
 
 class RangeIterator<K, V> implements IterableIterator<[K, V]> {
+  private leaf: Leaf<K, V> | null;
+  private index: number;
+  /** Where the scan ends in `leaf`: its length, or the index of its first key above hi. */
+  private stop: number;
+
   constructor(
-    private leaf: Leaf<K, V> | null,
-    private index: number,
+    leaf: Leaf<K, V>,
+    index: number,
     private readonly hi: K | undefined,
     private readonly hasHi: boolean,
     private readonly cmp: Compare<K>,
-  ) {}
+  ) {
+    this.leaf = leaf;
+    this.index = index;
+    this.stop = this.stopIn(leaf);
+  }
+
+  /**
+   * The end of the scan inside `leaf`. A leaf whose last key is <= hi is read whole, after one
+   * comparison; only the leaf where the range ends pays for a binary search. Comparing every key
+   * against hi would call the comparator once per entry returned.
+   */
+  private stopIn(leaf: Leaf<K, V>): number {
+    const keys = leaf.keys;
+    if (!this.hasHi || keys.length === 0) return keys.length;
+    if (this.cmp(keys[keys.length - 1]!, this.hi as K) <= 0) return keys.length;
+    return upperBound(keys, this.hi as K, this.cmp);
+  }
 
   next(): IteratorResult<[K, V]> {
-    let leaf = this.leaf;
-    // Step along the leaf chain past exhausted leaves (the start position may be past a leaf's end).
-    while (leaf !== null && this.index >= leaf.keys.length) {
-      leaf = leaf.next;
+    while (this.index >= this.stop) {
+      const leaf = this.leaf;
+      // Stopped short of the leaf's end: the next key is above hi and so is everything after it.
+      if (leaf === null || this.stop < leaf.keys.length) return this.finish();
+      // Step along the leaf chain (the start position may be past the end of the first leaf).
+      const next = leaf.next;
+      if (next === null) return this.finish();
+      this.leaf = next;
       this.index = 0;
+      this.stop = this.stopIn(next);
     }
-    if (leaf === null) return this.finish();
-    const key = leaf.keys[this.index]!;
-    if (this.hasHi && this.cmp(key, this.hi as K) > 0) return this.finish();
-    this.leaf = leaf;
-    const value = leaf.values[this.index++] as V;
-    return { done: false, value: [key, value] };
+    const leaf = this.leaf!;
+    const i = this.index++;
+    return { done: false, value: [leaf.keys[i]!, leaf.values[i] as V] };
   }
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
@@ -132,7 +155,9 @@ class RangeIterator<K, V> implements IterableIterator<[K, V]> {
   }
 
   private finish(): IteratorResult<[K, V]> {
-    this.leaf = null; // once done, always done
+    // Once done, always done.
+    this.leaf = null;
+    this.index = this.stop = 0;
     return { done: true, value: undefined };
   }
 }
