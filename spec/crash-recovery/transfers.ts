@@ -6,7 +6,7 @@
  * make, in order, and which one was in flight when it was killed.
  */
 import type { Store, Tx } from '#kata/crash-recovery';
-import { Random } from '#support/seed';
+import { Random } from '#support/random';
 
 /** Everything the plan is drawn from. Passed to the child as JSON. */
 export interface Knobs {

@@ -2,36 +2,15 @@
  * The op stream of the SIGKILL runs (sigkill.spec.ts), shared by the child that runs it
  * (kill-child.ts) and the spec that checks what survived. Op i of a stream depends only on the
  * seed, on whether compactions are mixed in, and on i, so the spec can name the op that was in
- * flight when the child died. It has its own small PRNG: `#support/seed` loads vitest, which
- * would add most of a second to every child's start.
+ * flight when the child died. It draws from `#support/random`, not `#support/seed`, which loads
+ * vitest and would add most of a second to every child's start.
  */
+import { Random } from '#support/random';
 
 export type KillOp = { op: 'put'; word: string; meaning: string } | { op: 'delete'; word: string } | { op: 'compact' };
 
 /** The words a stream draws from (a few per seed): non-ASCII, commas, quotes and line breaks. */
 export const KILL_WORDS = ['apple', 'café', 'naïve', 'Straße', '中文', '日本語', '🙂', 'a,b', 'say "hi"', 'two\nlines', 'crlf\r\nword', 'x'];
-
-/** mulberry32, as in `#support/seed`, with the few helpers the stream needs. */
-class Random {
-  private a: number;
-  constructor(seed: number) {
-    this.a = seed >>> 0;
-  }
-  next(): number {
-    this.a = (this.a + 0x6d2b79f5) >>> 0;
-    let t = this.a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Integer in [lo, hi] inclusive. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)]!;
-  }
-}
 
 /** A fresh meaning for op i: unique per op (but for the rare empty one), often with CSV's special characters. */
 function meaning(random: Random, word: string, i: number): string {
