@@ -8,6 +8,12 @@ export type Job =
    * over a SharedArrayBuffer) and checking that each producer's values arrive in increasing order.
    */
   | { role: 'consumer'; buffer: SharedArrayBuffer; seen: SharedArrayBuffer; perProducer: number; producers: number; timeoutMs: number }
+  /**
+   * Spins on tryPop (never sleeps, so it pounces on a cell the moment it is published) until the
+   * consumers together have popped `total` values or `deadlineMs` has passed. Slot 0 of `seen`
+   * counts pops across all of them; slot v counts value v (values are 1..total).
+   */
+  | { role: 'spin-consumer'; buffer: SharedArrayBuffer; seen: SharedArrayBuffer; total: number; deadlineMs: number }
   /** Says 'ready', then one blocking pop(timeoutMs). */
   | { role: 'pop-once'; buffer: SharedArrayBuffer; timeoutMs: number }
   /** Says 'ready', then one blocking push(value, timeoutMs). */
@@ -16,6 +22,7 @@ export type Job =
 export type Report =
   | { role: 'producer'; pushed: number; timedOutAt?: number }
   | { role: 'consumer'; popped: number; outOfOrder: number; outOfRange: number; firstBad?: number; stalled: boolean }
+  | { role: 'spin-consumer'; popped: number; outOfRange: number; firstBad?: number; timedOut: boolean }
   | { role: 'pop-once'; value: number | undefined; elapsedMs: number }
   | { role: 'push-once'; pushed: boolean; elapsedMs: number };
 

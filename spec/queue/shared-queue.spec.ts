@@ -157,6 +157,45 @@ describe('stage 4: shared queue across threads', () => {
     expect([q.tryPop(), q.tryPop(), q.tryPop()]).toEqual([2, 3, undefined]);
   });
 
+  it('consumers spinning on tryPop never see a cell before its value is written (capacity 2, 500,000 items)', { timeout: 45_000 }, async () => {
+    // Three consumers that never sleep sit on the cell the producer is about to publish. A producer
+    // that publishes the cell (its sequence number) before writing the value leaves a window in
+    // which they pop whatever the cell held one lap earlier. The window is a couple of
+    // instructions wide and opens only when the producer's thread is descheduled inside it, so
+    // the test makes that happen often: tiny capacity (every push reuses a hot cell), many laps,
+    // more busy threads than this machine has cores. Such a queue showed 20 to 450 stale reads
+    // per run here, on a quiet machine and on a loaded one; a correct one shows none.
+    const total = 500_000;
+    const consumers = 3;
+    const q = SharedQueue.create(2);
+    const seen = new SharedArrayBuffer((total + 1) * Int32Array.BYTES_PER_ELEMENT);
+    const deadlineMs = 20_000;
+    const consuming = Array.from({ length: consumers }, (_, i) =>
+      crew.run(1 + i, { role: 'spin-consumer', buffer: q.buffer, seen, total, deadlineMs }).done,
+    );
+    const producing = crew.run(0, { role: 'producer', buffer: q.buffer, from: 1, to: total + 1, timeoutMs: 5000 }).done;
+    const p = assertRole(await within(producing, 'the producer (is a thread spinning forever?)', 30_000), 'producer');
+    const consumed = (await within(Promise.all(consuming), 'the spinning consumers', 30_000)).map((r) => assertRole(r, 'spin-consumer'));
+    expect(p.timedOutAt, `the producer waited 5 s on a full queue at value ${p.timedOutAt}`).toBeUndefined();
+    const counts = new Int32Array(seen);
+    let missing = 0;
+    let doubled = 0;
+    const examples: string[] = [];
+    for (let v = 1; v <= total; v++) {
+      if (counts[v] === 0 && missing++ < 3) examples.push(`${v} never arrived`);
+      if (counts[v]! > 1 && doubled++ < 3) examples.push(`${v} arrived ${counts[v]} times`);
+    }
+    for (const [i, c] of consumed.entries()) {
+      expect(c.outOfRange, `consumer ${i} popped ${c.outOfRange} values nobody pushed (e.g. ${c.firstBad}): it read a cell before its value was written`).toBe(0);
+    }
+    expect(
+      { missing, doubled },
+      `${doubled} values were popped twice and ${missing} never (${examples.join(', ')}): a consumer read a cell published before its value was written, and got the previous lap's value`,
+    ).toEqual({ missing: 0, doubled: 0 });
+    for (const [i, c] of consumed.entries()) expect(c.timedOut, `consumer ${i} gave up after ${deadlineMs} ms`).toBe(false);
+    expect(consumed.reduce((n, c) => n + c.popped, 0)).toBe(total);
+  });
+
   it('4 producer and 4 consumer threads move 1,000,000 items: none lost, none duplicated, each producer in order', { timeout: 45_000 }, async () => {
     const producers = 4;
     const consumers = 4;

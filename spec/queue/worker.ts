@@ -50,6 +50,31 @@ function run(job: Job, ready: () => void): Report {
         last[p] = v;
       }
     }
+    case 'spin-consumer': {
+      const seen = new Int32Array(job.seen);
+      const deadline = performance.now() + job.deadlineMs;
+      let popped = 0;
+      let outOfRange = 0;
+      let firstBad: number | undefined;
+      for (let spins = 0; Atomics.load(seen, 0) < job.total; spins++) {
+        const v = queue.tryPop();
+        if (v === undefined) {
+          // Reading the clock on every empty spin would slow the pounce down.
+          if ((spins & 1023) === 0 && performance.now() > deadline) {
+            return { role: 'spin-consumer', popped, outOfRange, timedOut: true, ...(firstBad === undefined ? {} : { firstBad }) };
+          }
+          continue;
+        }
+        popped++;
+        Atomics.add(seen, 0, 1);
+        if (Number.isInteger(v) && v >= 1 && v <= job.total) Atomics.add(seen, v, 1);
+        else {
+          outOfRange++;
+          firstBad ??= v;
+        }
+      }
+      return { role: 'spin-consumer', popped, outOfRange, timedOut: false, ...(firstBad === undefined ? {} : { firstBad }) };
+    }
     case 'pop-once': {
       ready();
       const t0 = performance.now();
