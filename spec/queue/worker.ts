@@ -56,13 +56,12 @@ function run(job: Job, ready: () => void): Report {
       let popped = 0;
       let outOfRange = 0;
       let firstBad: number | undefined;
+      const report = (timedOut: boolean): Report => ({ role: 'spin-consumer', popped, outOfRange, timedOut, ...(firstBad === undefined ? {} : { firstBad }) });
       for (let spins = 0; Atomics.load(seen, 0) < job.total; spins++) {
         const v = queue.tryPop();
         if (v === undefined) {
           // Reading the clock on every empty spin would slow the pounce down.
-          if ((spins & 1023) === 0 && performance.now() > deadline) {
-            return { role: 'spin-consumer', popped, outOfRange, timedOut: true, ...(firstBad === undefined ? {} : { firstBad }) };
-          }
+          if ((spins & 1023) === 0 && performance.now() > deadline) return report(true);
           continue;
         }
         popped++;
@@ -73,7 +72,7 @@ function run(job: Job, ready: () => void): Report {
           firstBad ??= v;
         }
       }
-      return { role: 'spin-consumer', popped, outOfRange, timedOut: false, ...(firstBad === undefined ? {} : { firstBad }) };
+      return report(false);
     }
     case 'pop-once': {
       ready();
